@@ -1,0 +1,78 @@
+// Command binvault runs the binvault server and manages its accounts and
+// keys from the command line.
+//
+//	binvault serve [--addr A] [--data D]
+//	binvault account create --email E
+//	binvault keys create|list|revoke
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "binvault:", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage marks a command line that could not be understood; the usage
+// has already been printed.
+var errUsage = errors.New("usage")
+
+const usage = `usage:
+  binvault serve [--addr 127.0.0.1:8080] [--data ./binvault-data]
+  binvault account create --email E [--data D]
+  binvault account password [--account admin] --password-file F|- [--data D]
+  binvault account invite [--data D]   (prints a single-use sign-up code, valid 7 days)
+  binvault account limits [--account admin] [--requests-per-month N] [--max-bins N]
+      [--max-bin-size N] [--max-access-keys N] [--max-collections N] [--versioning true|false] [--data D]
+      (a value of "default" restores the instance default; 0 means no limit)
+  binvault keys create [--account admin] [--name N] [--data D]
+  binvault keys list [--account admin] [--json] [--data D]
+  binvault keys revoke [--account admin] [--data D] KEY_ID_OR_PREFIX
+`
+
+// run is the whole program, with its environment passed in so tests can run
+// it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch cmd, rest := args[0], args[1:]; {
+	case cmd == "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case cmd == "account" && len(rest) > 0 && rest[0] == "create":
+		return accountCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "account" && len(rest) > 0 && rest[0] == "limits":
+		return accountLimits(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "account" && len(rest) > 0 && rest[0] == "invite":
+		return accountInvite(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "account" && len(rest) > 0 && rest[0] == "password":
+		return accountPassword(ctx, rest[1:], getenv, stdout, stderr)
+	case cmd == "keys" && len(rest) > 0:
+		return keysCommand(ctx, rest[0], rest[1:], getenv, stdout, stderr)
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return errUsage
+}
