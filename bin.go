@@ -176,6 +176,13 @@ func (v *Vault) UpdateBinIf(ctx context.Context, cred Credentials, id string, re
 	if err != nil {
 		return nil, err
 	}
+	return v.writeRecord(ctx, b, record, versioned, ifRev)
+}
+
+// writeRecord replaces bin b's record under every rule of an update: the
+// owner's versioning and size limits, the collection's schema, and ifRev.
+func (v *Vault) writeRecord(ctx context.Context, b *Bin, record []byte, versioned bool, ifRev int64) (*Bin, error) {
+	id := b.ID
 	q, err := v.quota(ctx, b.AccountID) // the owner's limits, whoever writes
 	if err != nil {
 		return nil, err
@@ -191,12 +198,7 @@ func (v *Vault) UpdateBinIf(ctx context.Context, cred Credentials, id string, re
 	u := BinUpdate{ID: id, Record: record, Versioned: versioned && b.Version < v.cfg.MaxVersions, At: v.now(), IfRev: ifRev}
 	nb, err := v.store.UpdateBin(ctx, u)
 	if ErrorCode(err) == EPRECONDITION {
-		v.bins.invalidate(id)
-		e := &Error{Code: EPRECONDITION, Message: MsgPreconditionFailed}
-		if cur, ferr := v.store.FindBin(ctx, id); ferr == nil {
-			e.Header = [2]string{"ETag", ETag(cur.Rev)}
-		}
-		return nil, e
+		return nil, v.preconditionFailed(ctx, id)
 	} else if err != nil {
 		return nil, v.notFound(err, opUpdate)
 	}
@@ -204,14 +206,34 @@ func (v *Vault) UpdateBinIf(ctx context.Context, cred Credentials, id string, re
 	return nb, nil
 }
 
+// preconditionFailed is the EPRECONDITION of a conditional write that lost:
+// it carries the bin's current ETag, so the client can re-read or retry.
+func (v *Vault) preconditionFailed(ctx context.Context, id string) error {
+	v.bins.invalidate(id)
+	e := &Error{Code: EPRECONDITION, Message: MsgPreconditionFailed}
+	if cur, err := v.store.FindBin(ctx, id); err == nil {
+		e.Header = [2]string{"ETag", ETag(cur.Rev)}
+	}
+	return e
+}
+
 // DeleteBin deletes a bin with all its versions and returns how many
 // versions it had. Always needs a key, also for public bins.
 func (v *Vault) DeleteBin(ctx context.Context, cred Credentials, id string) (int, error) {
+	return v.DeleteBinIf(ctx, cred, id, 0)
+}
+
+// DeleteBinIf is DeleteBin that deletes only while the bin is still at
+// revision ifRev (0: unconditionally). Returns EPRECONDITION with the
+// current ETag when the bin has changed; it is then kept.
+func (v *Vault) DeleteBinIf(ctx context.Context, cred Credentials, id string, ifRev int64) (int, error) {
 	if _, _, err := v.binFor(ctx, cred, id, opDelete); err != nil {
 		return 0, err
 	}
-	n, err := v.store.DeleteBin(ctx, id)
-	if err != nil {
+	n, err := v.store.DeleteBin(ctx, id, ifRev)
+	if ErrorCode(err) == EPRECONDITION {
+		return 0, v.preconditionFailed(ctx, id)
+	} else if err != nil {
 		v.bins.invalidate(id)
 		return 0, v.notFound(err, opDelete)
 	}

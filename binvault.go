@@ -94,7 +94,9 @@ type BinStore interface {
 	UpdateBinMeta(ctx context.Context, id string, m BinMeta) (*Bin, error)
 	// DeleteBin deletes a bin and its versions; it returns how many versions
 	// besides the base it had.
-	DeleteBin(ctx context.Context, id string) (int, error)
+	// With ifRev not 0 it deletes only while the bin's Rev is ifRev and
+	// returns EPRECONDITION otherwise, checked in the same statement.
+	DeleteBin(ctx context.Context, id string, ifRev int64) (int, error)
 	// DeleteBinVersions drops versions 1..n. With preserveLatest the newest
 	// record becomes the base; otherwise the base record is the bin's record
 	// again. It returns how many versions it dropped and the bin as it now is.

@@ -18,6 +18,7 @@ const (
 	ECONFLICT      = "conflict"            // 409: duplicate or racing write
 	EUNPROCESSABLE = "unprocessable"       // 422: well-formed but unusable (JSONBin's schema id errors)
 	ETOOLARGE      = "too_large"           // 413: body over the bin size limit
+	EUNSUPPORTED   = "unsupported_type"    // 415: a body in a format the route does not take
 	ERATELIMITED   = "rate_limited"        // 429: slow down
 	EINTERNAL      = "internal"            // 500: anything unexpected
 	EUNAVAILABLE   = "unavailable"         // 503: the store cannot be reached; retry
@@ -95,6 +96,8 @@ func HTTPStatus(err error) int {
 		return http.StatusUnprocessableEntity
 	case ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
 	case ERATELIMITED:
 		return http.StatusTooManyRequests
 	case EUNAVAILABLE:

@@ -89,6 +89,10 @@ const (
 	MsgSchemaInvalid           = "Invalid Schema Doc: %s"
 
 	MsgPreconditionFailed = "The bin has changed since you read it: read it again and retry"
+	MsgPatchContentType   = "PATCH needs Content-Type application/merge-patch+json or application/json-patch+json"
+	MsgPatchInvalid       = "Invalid patch document: %s"
+	MsgPatchFailed        = "The patch cannot be applied to this bin: %s"
+	MsgPatchContended     = "The bin is changing too fast to patch: retry"
 
 	MsgRouteNotFound    = "Route not found"
 	MsgMethodNotAllowed = "Method not allowed"

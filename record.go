@@ -14,7 +14,7 @@ import (
 // MaxDepth. Key order and number spelling are kept exactly.
 func (v *Vault) checkRecord(body []byte, maxSize int) ([]byte, error) {
 	if len(body) > maxSize {
-		return nil, Errorf(ETOOLARGE, MsgBinTooLarge, humanSize(maxSize))
+		return nil, TooLarge(maxSize)
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -36,6 +36,12 @@ func (v *Vault) checkRecord(body []byte, maxSize int) ([]byte, error) {
 		return nil, Errorf(EINVALID, "%s", MsgInvalidJSON)
 	}
 	return out, nil
+}
+
+// TooLarge is the ETOOLARGE of a body over maxSize bytes, in JSONBin's
+// words.
+func TooLarge(maxSize int) *Error {
+	return Errorf(ETOOLARGE, MsgBinTooLarge, humanSize(maxSize))
 }
 
 // depth returns the deepest nesting of objects and arrays in valid, compact

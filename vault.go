@@ -2,6 +2,7 @@ package binvault
 
 import (
 	"context"
+	"hash/maphash"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -111,6 +112,7 @@ type Vault struct {
 	meter    *requestMeter
 	used     *usedTracker
 	activity *recorder
+	patching stripes // serialises patches of one bin on this node
 
 	node  string       // this server's id in heartbeats
 	nodes atomic.Int64 // live servers sharing the store, this one included
@@ -140,6 +142,7 @@ func NewVault(store Store, format KeyFormat, cfg Config) *Vault {
 		stop:     make(chan struct{}),
 	}
 	v.activity = newRecorder(store, cfg.Logger)
+	v.patching.seed = maphash.MakeSeed()
 	v.node = NewID(v.now())
 	v.nodes.Store(1)
 	if cfg.Serving {

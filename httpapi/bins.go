@@ -194,16 +194,17 @@ func (s *Server) updateBin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ifRev, err := ifMatch(r)
+	b, err := s.vault.UpdateBinIf(r.Context(), credentials(r), id, body, versioned, ifMatch(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	b, err := s.vault.UpdateBinIf(r.Context(), credentials(r), id, body, versioned, ifRev)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	s.writeUpdated(w, r, b, versioned)
+}
+
+// writeUpdated answers a PUT or PATCH: the new record, JSONBin's update
+// metadata and the new ETag.
+func (s *Server) writeUpdated(w http.ResponseWriter, r *http.Request, b *binvault.Bin, versioned bool) {
 	w.Header()["Etag"] = []string{binvault.ETag(b.Rev)}
 	meta := updatedMeta{ParentID: b.ID, Private: b.Private}
 	if versioned {
@@ -214,7 +215,7 @@ func (s *Server) updateBin(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteBin(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	n, err := s.vault.DeleteBin(r.Context(), credentials(r), id)
+	n, err := s.vault.DeleteBinIf(r.Context(), credentials(r), id, ifMatch(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -300,14 +301,16 @@ func writeRecord(w http.ResponseWriter, record, m []byte) {
 
 // ifMatch reads If-Match: the revision a write must still find (0 when the
 // header is absent or "*", which any existing bin matches). A tag that is
-// not one of ours can never match: 412.
-func ifMatch(r *http.Request) (int64, error) {
+// not one of ours (weak, malformed) can never match, so it becomes the
+// impossible revision -1: the write is refused with 412 and the current
+// ETag, after the caller's key and the bin have been checked like any other.
+func ifMatch(r *http.Request) int64 {
 	v := strings.TrimSpace(r.Header.Get("If-Match"))
 	if v == "" || v == "*" {
-		return 0, nil
+		return 0
 	}
 	if rev, ok := binvault.ParseETag(v); ok {
-		return rev, nil
+		return rev
 	}
-	return 0, errorf(binvault.EPRECONDITION, "%s", binvault.MsgPreconditionFailed)
+	return -1
 }

@@ -14,6 +14,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v3/b/{id}", s.readBin)
 	mux.HandleFunc("GET /v3/b/{id}/{version}", s.readBin)
 	mux.HandleFunc("PUT /v3/b/{id}", s.updateBin)
+	mux.HandleFunc("PATCH /v3/b/{id}", s.patchBin)
 	mux.HandleFunc("DELETE /v3/b/{id}", s.deleteBin)
 	mux.HandleFunc("GET /v3/b/{id}/versions/count", s.countVersions)
 	mux.HandleFunc("DELETE /v3/b/{id}/versions", s.deleteVersions)
@@ -46,6 +47,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("DELETE /v3/keys/{id}", s.revokeAPIKey)
 	mux.HandleFunc("GET /v3/activity", s.listActivity)
 	mux.HandleFunc("GET /v3/usage", s.usage)
+	mux.HandleFunc("GET /v3/b/{id}/events", s.binEvents)
+	mux.HandleFunc("GET /openapi.yaml", s.openAPI)
 
 	mux.HandleFunc("/", s.notFound)
 	return mux

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -172,11 +173,19 @@ func (s *Store) UpdateBinMeta(ctx context.Context, id string, m binvault.BinMeta
 
 // DeleteBin implements binvault.BinStore; its versions go with it (ON
 // DELETE CASCADE).
-func (s *Store) DeleteBin(ctx context.Context, id string) (int, error) {
+func (s *Store) DeleteBin(ctx context.Context, id string, ifRev int64) (int, error) {
 	var n int
 	err := s.run(ctx, func(ctx context.Context, c *pgxpool.Conn) error {
-		err := c.QueryRow(ctx, `DELETE FROM bins WHERE id = $1 RETURNING version`, id).Scan(&n)
-		return noRows(err, notFound("bin", id))
+		err := c.QueryRow(ctx, `DELETE FROM bins WHERE id = $1 AND ($2 = 0 OR rev = $2) RETURNING version`, id, ifRev).Scan(&n)
+		if !errors.Is(err, pgx.ErrNoRows) || ifRev == 0 {
+			return noRows(err, notFound("bin", id))
+		}
+		// Nothing deleted under a condition: gone, or at another revision.
+		var rev int64
+		if err := c.QueryRow(ctx, `SELECT rev FROM bins WHERE id = $1`, id).Scan(&rev); err != nil {
+			return noRows(err, notFound("bin", id))
+		}
+		return binvault.Errorf(binvault.EPRECONDITION, "bin %s is at revision %d", id, rev)
 	})
 	return n, err
 }

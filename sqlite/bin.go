@@ -128,16 +128,30 @@ func (s *Store) UpdateBinMeta(ctx context.Context, id string, m binvault.BinMeta
 }
 
 // DeleteBin implements binvault.BinStore.
-func (s *Store) DeleteBin(ctx context.Context, id string) (int, error) {
+func (s *Store) DeleteBin(ctx context.Context, id string, ifRev int64) (int, error) {
 	var n int
 	err := s.writer.do(ctx, func(ctx context.Context, q querier) error {
-		err := q.QueryRowContext(ctx, `DELETE FROM bins WHERE id = ? RETURNING version`, id).Scan(&n)
+		err := q.QueryRowContext(ctx, `DELETE FROM bins WHERE id = ? AND (? = 0 OR rev = ?) RETURNING version`,
+			id, ifRev, ifRev).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("bin", id)
+			return s.missedDelete(ctx, q, id)
 		}
 		return err
 	})
 	return n, err
+}
+
+// missedDelete explains a conditional delete that deleted nothing: the bin
+// is gone, or it is at another revision.
+func (s *Store) missedDelete(ctx context.Context, q querier, id string) error {
+	var rev int64
+	err := q.QueryRowContext(ctx, `SELECT rev FROM bins WHERE id = ?`, id).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("bin", id)
+	} else if err != nil {
+		return err
+	}
+	return binvault.Errorf(binvault.EPRECONDITION, "bin %s is at revision %d", id, rev)
 }
 
 // DeleteBinVersions implements binvault.BinStore.

@@ -25,6 +25,7 @@ func binTests() []test {
 		{"DeleteBinReturnsVersionCount", testDeleteBin},
 		{"DeleteBinWithoutVersionsReturnsZero", testDeleteBinNoVersions},
 		{"ConditionalUpdateNeedsCurrentRev", testConditionalUpdate},
+		{"ConditionalDeleteNeedsCurrentRev", testConditionalDelete},
 	}
 }
 
@@ -189,7 +190,7 @@ func testDeleteBin(t *testing.T, s binvault.Store) {
 	MustUpdateBin(t, s, b.ID, `{"v":2}`, true)
 	MustUpdateBin(t, s, b.ID, `{"v":2.5}`, false)
 
-	if n, err := s.DeleteBin(ctx, b.ID); err != nil {
+	if n, err := s.DeleteBin(ctx, b.ID, 0); err != nil {
 		t.Fatal(err)
 	} else if n != 2 {
 		t.Errorf("DeleteBin = %d, want 2 versions", n)
@@ -206,7 +207,7 @@ func testDeleteBin(t *testing.T, s binvault.Store) {
 			t.Errorf("FindBinVersion(%d) after DeleteBin = %q, want nil", v, r)
 		}
 	}
-	_, err = s.DeleteBin(ctx, b.ID)
+	_, err = s.DeleteBin(ctx, b.ID, 0)
 	wantCode(t, "second DeleteBin", err, binvault.ENOTFOUND)
 
 	wantBin(t, "other bin", MustFindBin(t, s, other.ID), with(other, `{"other":1}`, 1))
@@ -217,7 +218,7 @@ func testDeleteBinNoVersions(t *testing.T, s binvault.Store) {
 	a := MustCreateAccount(t, s, "ada@example.com", "Ada")
 	b := MustCreateBin(t, s, a.ID, `{"v":0}`)
 	MustUpdateBin(t, s, b.ID, `{"v":1}`, false)
-	if n, err := s.DeleteBin(t.Context(), b.ID); err != nil {
+	if n, err := s.DeleteBin(t.Context(), b.ID, 0); err != nil {
 		t.Fatal(err)
 	} else if n != 0 {
 		t.Errorf("DeleteBin = %d, want 0 versions", n)
@@ -264,4 +265,24 @@ func testConditionalUpdate(t *testing.T, s binvault.Store) {
 	if _, err := s.UpdateBin(t.Context(), binvault.BinUpdate{ID: binvault.NewID(at(3)), Record: []byte(`[]`), At: at(3), IfRev: 1}); binvault.ErrorCode(err) != binvault.ENOTFOUND {
 		t.Fatalf("conditional update of a missing bin: %v", err)
 	}
+}
+
+// testConditionalDelete: a delete with IfRev removes the bin only at the
+// revision it names; a stale one is EPRECONDITION and keeps the bin, and a
+// missing bin stays ENOTFOUND.
+func testConditionalDelete(t *testing.T, s binvault.Store) {
+	ctx := t.Context()
+	a := MustCreateAccount(t, s, "ifdel@example.com", "ifdel")
+	b := MustCreateBin(t, s, a.ID, `{"v":0}`)
+	next := MustUpdateBin(t, s, b.ID, `{"v":1}`, true)
+	_, err := s.DeleteBin(ctx, b.ID, b.Rev)
+	wantCode(t, "DeleteBin at a stale rev", err, binvault.EPRECONDITION)
+	if got := MustFindBin(t, s, b.ID); got.Rev != next.Rev || string(got.Record) != `{"v":1}` {
+		t.Fatalf("after a refused delete: %s rev %d, want {\"v\":1} rev %d", got.Record, got.Rev, next.Rev)
+	}
+	if n, err := s.DeleteBin(ctx, b.ID, next.Rev); err != nil || n != 1 {
+		t.Fatalf("DeleteBin at the current rev = %d, %v; want 1 version, nil", n, err)
+	}
+	_, err = s.DeleteBin(ctx, b.ID, next.Rev)
+	wantCode(t, "conditional DeleteBin of a deleted bin", err, binvault.ENOTFOUND)
 }

@@ -1,0 +1,85 @@
+// Package patch applies partial updates to bin records: JSON Merge Patch
+// (RFC 7396) and JSON Patch (RFC 6902). Both leave every part of a record
+// they do not touch byte for byte as it was: key order, number spelling and
+// string escapes, as a PUT would have stored them.
+package patch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/binvault/binvault"
+)
+
+// Media types of the two patch formats, as PATCH requests name them.
+const (
+	MergeType = "application/merge-patch+json"
+	JSONType  = "application/json-patch+json"
+)
+
+// Merge returns an RFC 7396 merge patch. Returns EINVALID when body is not
+// JSON.
+func Merge(body []byte) (binvault.Patch, error) {
+	if !json.Valid(body) {
+		return nil, binvault.Errorf(binvault.EINVALID, binvault.MsgPatchInvalid, "a merge patch must be JSON")
+	}
+	return mergePatch(bytes.TrimSpace(body)), nil
+}
+
+// mergePatch is a checked merge patch document.
+type mergePatch []byte
+
+// Apply implements binvault.Patch.
+func (p mergePatch) Apply(record []byte) ([]byte, error) {
+	return merge(record, p)
+}
+
+// JSON returns an RFC 6902 patch whose copies may add at most maxSize bytes,
+// so a few small operations cannot build a huge record. Returns EINVALID
+// when body is not a JSON array of valid operations.
+func JSON(body []byte, maxSize int) (binvault.Patch, error) {
+	ops, err := jsonpatch.DecodePatch(body)
+	if err != nil {
+		return nil, binvault.Errorf(binvault.EINVALID, binvault.MsgPatchInvalid, describe(err))
+	}
+	opts := jsonpatch.NewApplyOptions()
+	opts.SupportNegativeIndices = false // not in RFC 6902
+	opts.EscapeHTML = false             // keep "<" as clients sent it
+	opts.AccumulatedCopySizeLimit = int64(maxSize)
+	return jsonPatch{ops, opts}, nil
+}
+
+type jsonPatch struct {
+	ops  jsonpatch.Patch
+	opts *jsonpatch.ApplyOptions
+}
+
+// Apply implements binvault.Patch: all operations or none, since the result
+// is a new record and the old one is never modified.
+func (p jsonPatch) Apply(record []byte) ([]byte, error) {
+	out, err := p.ops.ApplyWithOptions(record, p.opts)
+	var tooBig *jsonpatch.AccumulatedCopySizeError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, binvault.Errorf(binvault.ETOOLARGE, binvault.MsgPatchFailed, err.Error())
+	case err != nil:
+		return nil, binvault.Errorf(binvault.ECONFLICT, binvault.MsgPatchFailed, describe(err))
+	}
+	return out, nil
+}
+
+// describe turns a decoding error into something a client can act on.
+func describe(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return "not valid JSON"
+	case errors.As(err, &typ):
+		return "a JSON Patch must be an array of operations"
+	}
+	return err.Error()
+}
