@@ -40,6 +40,22 @@ func (v *Vault) master(ctx context.Context, cred Credentials, noKey string) (*Pr
 }
 
 func (v *Vault) lookupKey(ctx context.Context, secret string, kind KeyKind, msg string) (*Principal, error) {
+	e, err := v.findKey(ctx, secret, kind, msg)
+	if err != nil {
+		return nil, err
+	}
+	v.used.touch(e, v.now())
+	if err := v.admitAccount(ctx, e.principal.AccountID); err != nil {
+		return nil, err
+	}
+	traceOf(ctx).setPrincipal(&e.principal)
+	return &e.principal, nil
+}
+
+// findKey returns the cached entry of an unrevoked key of kind, loading
+// it on a miss, without counting a request; EUNAUTHORIZED with msg for a
+// malformed, unknown or revoked key.
+func (v *Vault) findKey(ctx context.Context, secret string, kind KeyKind, msg string) (*keyEntry, error) {
 	if k, err := v.format.Parse(secret); err != nil || k != kind {
 		return nil, Errorf(EUNAUTHORIZED, "%s", msg)
 	}
@@ -53,15 +69,8 @@ func (v *Vault) lookupKey(ctx context.Context, secret string, kind KeyKind, msg 
 	})
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(EUNAUTHORIZED, "%s", msg)
-	} else if err != nil {
-		return nil, err
 	}
-	v.used.touch(e, v.now())
-	if err := v.admitAccount(ctx, e.principal.AccountID); err != nil {
-		return nil, err
-	}
-	traceOf(ctx).setPrincipal(&e.principal)
-	return &e.principal, nil
+	return e, err
 }
 
 // admitAccount counts a request against an account's quota.
@@ -110,6 +119,8 @@ type epochCache[V any] struct {
 	mu      sync.Mutex
 	version int64
 	m       map[string]V
+
+	hits, misses uint64 // counted under mu, read by Stats
 }
 
 func newEpochCache[V any]() *epochCache[V] { return &epochCache[V]{m: map[string]V{}} }
@@ -125,6 +136,11 @@ func (c *epochCache[V]) get(s KeyStore, k string, load func() (V, error)) (V, er
 		c.version = version
 	}
 	v, ok := c.m[k]
+	if ok {
+		c.hits++
+	} else {
+		c.misses++
+	}
 	c.mu.Unlock()
 	if ok {
 		return v, nil

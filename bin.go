@@ -50,6 +50,12 @@ type BinUpdate struct {
 	IfRev int64
 }
 
+// BinEdit computes a bin's new record from the bin as stored (Record
+// included), and whether to keep the current record as a version first. It
+// runs inside a store's write transaction, so it must be quick and do no
+// I/O, and it may run more than once.
+type BinEdit func(cur *Bin) (record []byte, versioned bool, err error)
+
 // BinMeta is a change of a bin's name or privacy; nil fields stay.
 type BinMeta struct {
 	Name    *string
@@ -203,6 +209,7 @@ func (v *Vault) writeRecord(ctx context.Context, b *Bin, record []byte, versione
 		return nil, v.notFound(err, opUpdate)
 	}
 	v.bins.put(nb)
+	v.publish(nb)
 	return nb, nil
 }
 
@@ -238,6 +245,7 @@ func (v *Vault) DeleteBinIf(ctx context.Context, cred Credentials, id string, if
 		return 0, v.notFound(err, opDelete)
 	}
 	v.bins.deleted(id)
+	v.publishDeleted(id)
 	return n, nil
 }
 
@@ -258,6 +266,7 @@ func (v *Vault) DeleteVersions(ctx context.Context, cred Credentials, id string,
 		return 0, v.notFound(err, opDeleteVersions)
 	}
 	v.bins.put(b)
+	v.publish(b)
 	return n, nil
 }
 
@@ -291,6 +300,7 @@ func (v *Vault) updateMeta(ctx context.Context, id string, m BinMeta) (*Bin, err
 		return nil, v.notFound(err, opMeta)
 	}
 	v.bins.put(b)
+	v.publish(b)
 	return b, nil
 }
 

@@ -90,6 +90,11 @@ type BinStore interface {
 	// UpdateBin replaces the newest record, first keeping it as a version of
 	// its own when u.Versioned is set, and returns the bin as it now is.
 	UpdateBin(ctx context.Context, u BinUpdate) (*Bin, error)
+	// EditBin replaces the newest record with what edit makes of the bin as
+	// stored, in one transaction, so no other write comes between the read
+	// and the write. An error from edit changes nothing and is returned as
+	// it is; ENOTFOUND when the bin does not exist.
+	EditBin(ctx context.Context, id string, at time.Time, edit BinEdit) (*Bin, error)
 	// UpdateBinMeta changes a bin's name or privacy.
 	UpdateBinMeta(ctx context.Context, id string, m BinMeta) (*Bin, error)
 	// DeleteBin deletes a bin and its versions; it returns how many versions

@@ -20,6 +20,8 @@ type binCache struct {
 	size  int
 	gen   uint64 // bumped by every put, remove and eviction
 	m     map[string]*Bin
+
+	hits, misses uint64 // counted under mu, read by Stats
 }
 
 func newBinCache(limit int) *binCache {
@@ -31,6 +33,11 @@ func newBinCache(limit int) *binCache {
 func (c *binCache) get(id string) (b *Bin, deleted bool) {
 	c.mu.Lock()
 	b = c.m[id]
+	if b != nil {
+		c.hits++
+	} else {
+		c.misses++
+	}
 	c.mu.Unlock()
 	if b != nil && b.Rev == math.MaxInt64 {
 		return nil, true

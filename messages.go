@@ -92,9 +92,11 @@ const (
 	MsgPatchContentType   = "PATCH needs Content-Type application/merge-patch+json or application/json-patch+json"
 	MsgPatchInvalid       = "Invalid patch document: %s"
 	MsgPatchFailed        = "The patch cannot be applied to this bin: %s"
-	MsgPatchContended     = "The bin is changing too fast to patch: retry"
+	MsgPatchContended     = "The bin moved to another collection while it was patched: retry"
 
 	MsgRouteNotFound    = "Route not found"
 	MsgMethodNotAllowed = "Method not allowed"
 	MsgBadBoolHeader    = "%s must be true or false"
+	MsgFeedEnded        = "The change feed ended; reconnect with Last-Event-ID to resume"
+	MsgMetricsToken     = "You need to pass the metrics token as Authorization: Bearer <token>"
 )

@@ -1,69 +1,76 @@
 package binvault
 
-import (
-	"context"
-	"hash/maphash"
-	"sync"
-)
+import "context"
 
 // Patch is a partial update of a bin record (package patch has the RFC 7396
 // and RFC 6902 kinds). Apply returns the new record, or an *Error: EINVALID
 // for a patch that is malformed, ECONFLICT for one that does not fit this
 // record (a failed "test", a missing path), ETOOLARGE past the size limit.
+// It must not modify record.
 type Patch interface {
 	Apply(record []byte) ([]byte, error)
 }
 
-// patchAttempts bounds how often a patch without If-Match is re-applied to
-// a newer record when another writer came first (a PUT, or another node).
-const patchAttempts = 16
-
-// PatchBin applies p to a bin's newest record, atomically: the result is
-// written only over the revision the patch was applied to, so no concurrent
-// write is lost. It obeys every rule of UpdateBin (permissions, privacy,
-// versioning, size, schema) and returns its errors. With ifRev not 0 the
-// patch applies only to that revision (EPRECONDITION otherwise); without it
-// PatchBin re-applies the patch to the newer record after losing a race,
-// and returns ECONFLICT if it keeps losing.
+// PatchBin applies p to a bin's newest record atomically: the store reads,
+// patches and writes in one transaction, so concurrent patches of one bin
+// (from any node) each see the others' results and none is lost. It obeys
+// every rule of UpdateBin (permissions, privacy, versioning, size, schema)
+// and returns its errors, plus the patch's own. With ifRev not 0 the patch
+// applies only while the bin is at that revision: EPRECONDITION otherwise.
 func (v *Vault) PatchBin(ctx context.Context, cred Credentials, id string, p Patch, versioned bool, ifRev int64) (*Bin, error) {
-	if !ValidID(id) {
-		return nil, Errorf(EINVALID, "%s", MsgInvalidBinID)
+	b, _, err := v.binFor(ctx, cred, id, opUpdate)
+	if err != nil {
+		return nil, err
 	}
-	// Patches of one bin queue here rather than race in the store, so on
-	// one node only PUTs and other nodes can make an attempt lose.
-	mu := v.patching.lock(id)
-	defer mu.Unlock()
-	for range patchAttempts {
-		b, _, err := v.binFor(ctx, cred, id, opUpdate)
-		if err != nil {
-			return nil, err
-		}
-		if ifRev != 0 && b.Rev != ifRev {
-			return nil, v.preconditionFailed(ctx, id)
-		}
-		record, err := p.Apply(b.Record)
-		if err != nil {
-			return nil, err
-		}
-		nb, err := v.writeRecord(ctx, b, record, versioned, b.Rev)
-		if ErrorCode(err) != EPRECONDITION || ifRev != 0 {
-			return nb, err
-		}
-		// Lost to another writer: writeRecord dropped the cached copy, so
-		// the next attempt patches the newer record.
+	q, err := v.quota(ctx, b.AccountID) // the owner's limits, whoever writes
+	if err != nil {
+		return nil, err
+	} else if versioned && !q.Versioning {
+		return nil, Errorf(EFORBIDDEN, "%s", MsgVersioningOff)
 	}
-	return nil, Errorf(ECONFLICT, "%s", MsgPatchContended)
-}
-
-// stripes is a fixed set of mutexes picked by hashing a key: a per-key lock
-// without a map to grow or clean.
-type stripes struct {
-	seed maphash.Seed
-	mu   [64]sync.Mutex
-}
-
-func (s *stripes) lock(key string) *sync.Mutex {
-	mu := &s.mu[maphash.String(s.seed, key)%uint64(len(s.mu))]
-	mu.Lock()
-	return mu
+	check, err := v.schemaCheck(ctx, b.CollectionID)
+	if err != nil {
+		return nil, err
+	}
+	apply := func(cur *Bin) ([]byte, bool, error) {
+		record, err := p.Apply(cur.Record)
+		if err != nil {
+			return nil, false, err
+		}
+		if record, err = v.checkPatched(record, q.MaxBinSize); err != nil {
+			return nil, false, err
+		}
+		return record, versioned && cur.Version < v.cfg.MaxVersions, check(record)
+	}
+	// Patch the copy in hand first, outside any transaction, so patches of
+	// different bins run in parallel, and write it over that revision only.
+	// A refusal here is final: the copy was the newest when read (the cache
+	// is kept coherent). Only if another write came in between is the
+	// patch redone inside the store's transaction, on the record it finds.
+	if ifRev != 0 && b.Rev != ifRev {
+		return nil, v.preconditionFailed(ctx, id)
+	}
+	record, keep, err := apply(b)
+	if err != nil {
+		return nil, err
+	}
+	nb, err := v.store.UpdateBin(ctx, BinUpdate{ID: id, Record: record, Versioned: keep, At: v.now(), IfRev: b.Rev})
+	if ErrorCode(err) == EPRECONDITION && ifRev == 0 {
+		nb, err = v.store.EditBin(ctx, id, v.now(), func(cur *Bin) ([]byte, bool, error) {
+			if cur.CollectionID != b.CollectionID { // moved since check was resolved
+				return nil, false, Errorf(ECONFLICT, "%s", MsgPatchContended)
+			}
+			return apply(cur)
+		})
+	}
+	switch {
+	case ErrorCode(err) == EPRECONDITION:
+		return nil, v.preconditionFailed(ctx, id)
+	case err != nil:
+		v.bins.invalidate(id)
+		return nil, v.notFound(err, opUpdate)
+	}
+	v.bins.put(nb)
+	v.publish(nb)
+	return nb, nil
 }

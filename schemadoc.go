@@ -128,32 +128,46 @@ func (v *Vault) RenameSchemaDoc(ctx context.Context, cred Credentials, id string
 // to the bin's collection, if any. A mismatch is JSONBin's 400 with the
 // schema doc's id and name beside the message.
 func (v *Vault) validateInCollection(ctx context.Context, collectionID string, record []byte) error {
+	check, err := v.schemaCheck(ctx, collectionID)
+	if err != nil {
+		return err
+	}
+	return check(record)
+}
+
+// schemaCheck resolves the schema doc a collection's bins must match and
+// returns the check, which does no I/O: PatchBin runs it inside a store
+// transaction.
+func (v *Vault) schemaCheck(ctx context.Context, collectionID string) (func(record []byte) error, error) {
+	pass := func([]byte) error { return nil }
 	if collectionID == "" || v.cfg.Schemas == nil {
-		return nil
+		return pass, nil
 	}
 	c, err := v.colls.get(v.store, collectionID, func() (*Collection, error) {
 		return v.store.FindCollection(ctx, collectionID)
 	})
 	if ErrorCode(err) == ENOTFOUND || (err == nil && c.SchemaDocID == "") {
-		return nil
+		return pass, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	d, err := v.schemas.get(v.store, c.SchemaDocID, func() (*SchemaDoc, error) {
 		return v.store.FindSchemaDoc(ctx, c.SchemaDocID)
 	})
 	if ErrorCode(err) == ENOTFOUND {
-		return nil
+		return pass, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
-	err = v.cfg.Schemas.Validate(d.ID, d.Rev, d.Schema, record)
-	var m interface{ SchemaMismatch() string }
-	if errors.As(err, &m) {
-		return &Error{
-			Code: EINVALID, Message: fmt.Sprintf(MsgSchemaMismatch, m.SchemaMismatch()),
-			Fields: [][2]string{{"schemaDocID", d.ID}, {"schemaDocName", d.Name}},
+	return func(record []byte) error {
+		err := v.cfg.Schemas.Validate(d.ID, d.Rev, d.Schema, record)
+		var m interface{ SchemaMismatch() string }
+		if errors.As(err, &m) {
+			return &Error{
+				Code: EINVALID, Message: fmt.Sprintf(MsgSchemaMismatch, m.SchemaMismatch()),
+				Fields: [][2]string{{"schemaDocID", d.ID}, {"schemaDocName", d.Name}},
+			}
 		}
-	}
-	return err
+		return err
+	}, nil
 }

@@ -2,7 +2,6 @@ package binvault
 
 import (
 	"context"
-	"hash/maphash"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -54,6 +53,8 @@ type Config struct {
 	// 32 MiB; 0 keeps the default, negative disables it). The Go heap can
 	// hold up to about twice this before a collection reclaims evictions.
 	CacheBytes int
+	// Feed bounds the change feeds of bins (GET /v3/b/{id}/events).
+	Feed FeedConfig
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -112,7 +113,7 @@ type Vault struct {
 	meter    *requestMeter
 	used     *usedTracker
 	activity *recorder
-	patching stripes // serialises patches of one bin on this node
+	feed     *feed // change feeds of bins on this server
 
 	node  string       // this server's id in heartbeats
 	nodes atomic.Int64 // live servers sharing the store, this one included
@@ -142,9 +143,9 @@ func NewVault(store Store, format KeyFormat, cfg Config) *Vault {
 		stop:     make(chan struct{}),
 	}
 	v.activity = newRecorder(store, cfg.Logger)
-	v.patching.seed = maphash.MakeSeed()
 	v.node = NewID(v.now())
 	v.nodes.Store(1)
+	v.startFeed()
 	if cfg.Serving {
 		v.heartbeat(context.Background())
 	}

@@ -12,7 +12,9 @@
 //
 // -scenarios takes any of read, update, create (the default set) and
 // update-coll, update-schema, create-coll, create-schema, which write 1 KiB
-// user records into a collection without and with a JSON Schema doc.
+// user records into a collection without and with a JSON Schema doc, and
+// sse: -sse-subscribers clients (default 1000) on one bin's change feed
+// while one writer PUTs to it at -sse-rate (default 20/s) for -duration.
 //
 // -database-url runs binvault on PostgreSQL instead of a temp data dir: the
 // tool creates a fresh database binvault_bench_<pid> on that server (with
@@ -66,6 +68,11 @@ type config struct {
 	nodes         int  // binvault processes on the database (1 unless PostgreSQL)
 	spread        string
 	compareSQLite bool
+
+	// The sse scenario: subscribers of one bin's change feed, and the
+	// writer's PUTs per second (0: back to back).
+	sseSubscribers int
+	sseRate        float64
 }
 
 // pgShortcutURL is what -pg stands for: the local PostgreSQL superuser with
@@ -100,7 +107,7 @@ const spreadNote = "Spreading: `-spread procs` (the default) was measured agains
 // Creates run after the updates of their group because every create adds a
 // bin: the updates then see the same small database whatever is selected.
 func allScenarios() []string {
-	return []string{"read", "update", "create", "update-coll", "update-schema", "create-coll", "create-schema"}
+	return []string{"read", "update", "put-100k", "patch-100k", "create", "update-coll", "update-schema", "create-coll", "create-schema", "sse"}
 }
 
 // defaultScenarios is what runs without -scenarios; it predates the
@@ -177,6 +184,8 @@ func parseConfig(args []string) (config, error) {
 	fs.IntVar(&cfg.nodes, "nodes", 1, "binvault processes on the PostgreSQL database, each on its own port (>1 needs -pg or -database-url)")
 	// procs is the default because it measured higher; see spreadNote.
 	fs.StringVar(&cfg.spread, "spread", spreadProcs, "how wrk spreads load over -nodes > 1: procs (one wrk per node, run concurrently) or lua (one wrk whose threads cycle through the nodes)")
+	fs.IntVar(&cfg.sseSubscribers, "sse-subscribers", 1000, "sse scenario: clients subscribed to one bin's change feed")
+	fs.Float64Var(&cfg.sseRate, "sse-rate", 20, "sse scenario: PUTs per second of the one writer (0: back to back)")
 	fs.BoolVar(&cfg.compareSQLite, "compare-sqlite", false, "with PostgreSQL, also run the scenarios on the embedded store and print PostgreSQL/SQLite req/s")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -189,6 +198,9 @@ func parseConfig(args []string) (config, error) {
 	}
 	if err := wholeSeconds("warmup", cfg.warmup, 0); err != nil {
 		return cfg, err
+	}
+	if cfg.sseSubscribers < 1 || cfg.sseRate < 0 {
+		return cfg, fmt.Errorf("need -sse-subscribers >= 1 and -sse-rate >= 0 (got %d, %g)", cfg.sseSubscribers, cfg.sseRate)
 	}
 	if cfg.threads < 1 || cfg.connections < cfg.threads {
 		return cfg, fmt.Errorf("need threads >= 1 and connections >= threads (got %d, %d)", cfg.threads, cfg.connections)

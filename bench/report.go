@@ -78,7 +78,10 @@ func renderReport(o outcome) string {
 	fmt.Fprintf(&b, "Command: `%s`\n\n", o.cfg.commandLine)
 	writeMachine(&b, o)
 	writeWarnings(&b, o)
-	writeResults(&b, o)
+	if len(o.measurements) > 0 { // not with -scenarios sse alone
+		writeResults(&b, o)
+	}
+	writeSSE(&b, o)
 	writeMethod(&b, o)
 	writeFindings(&b, o)
 	return b.String()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ type target struct {
 	kind      string // kindBinvault or kindBare
 	procs     []*proc
 	bases     []string   // http://127.0.0.1:PORT of each process
+	key       string     // the admin key (binvault targets)
 	scenarios []scenario // prepared on this target's store (bare: the primary's)
 }
 
@@ -70,10 +72,11 @@ type outcome struct {
 	dbDropErr    error
 	setups       []storeSetup // one per binvault target, the primary first
 	measurements []measurement
-	stops        []procStop // every server process, binvault first
-	logNotes     []string   // panics or races found in binvault logs
-	logTails     []logTail  // binvault's last log lines, kept when something failed
-	nodeFindings []string   // multi-node startup problems
+	sse          []sseResult // the sse scenario, per binvault target
+	stops        []procStop  // every server process, binvault first
+	logNotes     []string    // panics or races found in binvault logs
+	logTails     []logTail   // binvault's last log lines, kept when something failed
+	nodeFindings []string    // multi-node startup problems
 }
 
 // primarySetup is the setup of the first binvault target, whose
@@ -91,6 +94,11 @@ func (o outcome) flaggedCount() int {
 	n := len(o.logNotes) + len(o.nodeFindings)
 	for _, m := range o.measurements {
 		if m.flagged() {
+			n++
+		}
+	}
+	for _, r := range o.sse {
+		if r.err != nil {
 			n++
 		}
 	}
@@ -167,6 +175,9 @@ func run(ctx context.Context, cfg config, wrkPath string, progress io.Writer) (s
 	if out.measurements, err = measureAll(ctx, cfg, wrkPath, tmp, targets, progress); err != nil {
 		return "", 0, err
 	}
+	if slices.Contains(cfg.scenarios, sseScenario) {
+		out.sse = measureSSEAll(ctx, cfg, targets, progress)
+	}
 
 	progressf(progress, "stopping servers (SIGTERM)")
 	for _, t := range targets {
@@ -207,7 +218,7 @@ func startEmbedded(ctx context.Context, cfg config, bin, tmp, name string, out *
 	if err != nil {
 		return target{}, err
 	}
-	t := target{name: name, kind: kindBinvault, procs: []*proc{bv.proc}, bases: []string{bv.base}}
+	t := target{name: name, kind: kindBinvault, procs: []*proc{bv.proc}, bases: []string{bv.base}, key: bv.key}
 	progressf(progress, "%s ready at %s; creating bins and recording responses", name, bv.base)
 	setup, err := prepareScenarios(ctx, newAPIClient(bv.base, bv.key), cfg.scenarios)
 	if err != nil {
@@ -243,7 +254,7 @@ func startPostgresNodes(ctx context.Context, cfg config, bin, tmp string, db *be
 			out.nodeFindings = append(out.nodeFindings, fmt.Sprintf("%s printed an admin key although node 1 had already created the admin account", name))
 		}
 		if first == nil {
-			first = bv
+			first, t.key = bv, bv.key
 		}
 		progressf(progress, "%s ready at %s", name, bv.base)
 	}

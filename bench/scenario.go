@@ -161,6 +161,13 @@ func prepareScenarios(ctx context.Context, c apiClient, names []string) (setupRe
 	if err != nil {
 		return res, err
 	}
+	if wantsPatchScenarios(names) {
+		big, err := preparePatchScenarios(ctx, c, &res)
+		if err != nil {
+			return res, err
+		}
+		res.scenarios = append(res.scenarios, big...)
+	}
 	if !slices.ContainsFunc(names, isCollectionScenario) {
 		return res, nil
 	}

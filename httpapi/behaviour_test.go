@@ -78,7 +78,7 @@ func TestWrongMethodListsAllowed(t *testing.T) {
 	if w.Code != 405 {
 		t.Fatalf("status %d", w.Code)
 	}
-	if got := w.Header().Get("Allow"); got != "GET, PUT, DELETE, OPTIONS" {
+	if got := w.Header().Get("Allow"); got != "GET, PUT, PATCH, DELETE, OPTIONS" {
 		t.Errorf("Allow %q", got)
 	}
 }

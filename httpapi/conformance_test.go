@@ -180,7 +180,7 @@ var deleteRows = []row{
 	{name: "PrivacyBadKey", method: "PUT", path: "/v3/b/{private}/meta/privacy", hdr: hdr("X-Master-Key", "{bad}", "X-Bin-Private", "false"), status: 401, want: msg("Invalid X-Master-Key provided")},
 	// Routing.
 	{name: "UnknownRouteIsJSON404", method: "GET", path: "/v3/nope", status: 404, want: msg("Route not found")},
-	{name: "WrongMethodIsJSON405", method: "PATCH", path: "/v3/b/{private}", status: 405, want: msg("Method not allowed")},
+	{name: "WrongMethodIsJSON405", method: "POST", path: "/v3/b/{private}", status: 405, want: msg("Method not allowed")},
 }
 
 func TestConformance(t *testing.T) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -23,7 +24,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", slog.Any("error", err),
 			slog.Group("request", "method", r.Method, "path", r.URL.Path))
 	}
-	e, _ := err.(*binvault.Error)
+	var e *binvault.Error // wrapped ones too: a store may join errors
+	errors.As(err, &e)
 	if e != nil && e.Header[0] != "" {
 		w.Header().Set(e.Header[0], e.Header[1])
 	}

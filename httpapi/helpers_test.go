@@ -106,6 +106,7 @@ func (f *fixture) do(method, path string, hdr map[string]string, body string) *h
 	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
+	checkContract(f.t, method, path, hdr, body, w) // openapi_test.go: the answer matches openapi.yaml
 	return w
 }
 

@@ -69,6 +69,10 @@ func TestPatchAnswersLikePut(t *testing.T) {
 		if got, want := f.record(id), `{"name":"grace","tags":["a","b"],"n":1.50}`; got != want {
 			t.Fatalf("after the json patch: %s, want %s", got, want)
 		}
+		w = f.do("PATCH", "/v3/b/"+id, patchHdr(f.key, mergeType), "{ \"o\" : { \"a\" : [ 1 , \"x y\" ] } }")
+		if got, want := f.record(id), `{"name":"grace","tags":["a","b"],"n":1.50,"o":{"a":[1,"x y"]}}`; w.Code != 200 || got != want {
+			t.Fatalf("a patch with whitespace: %d, stored %s, want %s compact", w.Code, got, want)
+		}
 	})
 }
 
@@ -170,6 +174,9 @@ func TestPatchFailuresChangeNothing(t *testing.T) {
 		{"FailedTestWritesNothing", jpType, `[{"op":"replace","path":"/v","value":2},{"op":"test","path":"/v","value":1}]`, 409},
 		{"MissingPath", jpType, `[{"op":"remove","path":"/nope"}]`, 409},
 		{"ResultNotAnObjectOrArray", mergeType, `"text"`, 400},
+		{"ResultTooDeep", mergeType, `{"d":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`, 400},
+		{"ResultTooDeepByJSONPatch", jpType, `[{"op":"add","path":"/d","value":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}]`, 400},
+		{"PatchNotUTF8", mergeType, "{\"v\":\"\xff\"}", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := f.do("PATCH", "/v3/b/"+id, patchHdr(f.key, tc.ct), tc.body)

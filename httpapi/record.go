@@ -51,22 +51,25 @@ func (w *request) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // withRequest is the per-request middleware: it gives the request an id
 // (X-Request-Id), applies the rate limits, lets the Vault trace it, and
 // after it is served hands an activity entry to the Vault's background
-// recorder. Requests that matched no route (404s, health checks, CORS
-// preflights and rate-limit refusals, answered before routing) are not
-// recorded.
+// recorder and reports it to the metrics observer, if any. Requests that
+// matched no route (404s, health checks, metrics scrapes, CORS preflights
+// and rate-limit refusals, answered before routing) are not recorded.
 func (s *Server) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
 		rid := s.ids.next()
 		w.Header()["X-Request-Id"] = []string{rid}
 		lim := s.currentLimiters()
 		ip := ratelimit.ClientIP(r, lim.trusted)
 		cred := credentials(r)
 		if !s.withinLimits(w, r, lim, ip, cred) {
+			s.observe(r, http.StatusTooManyRequests, start, false)
 			return
 		}
 		ctx, trace := binvault.WithTrace(r.Context())
 		r = r.WithContext(ctx)
 		rw := &request{ResponseWriter: w}
+		defer s.observeServed(r, rw, start)
 		next.ServeHTTP(rw, r)
 		if rw.status == 0 {
 			rw.status = http.StatusOK
@@ -74,7 +77,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		if rw.status == http.StatusUnauthorized && cred != (binvault.Credentials{}) {
 			lim.authFail.Allow(ip)
 		}
-		if r.Pattern == "" || r.Pattern == "/" || r.Pattern == "GET /healthz" {
+		if r.Pattern == "" || r.Pattern == "/" || r.Pattern == "GET /healthz" || r.Pattern == metricsRoute {
 			return
 		}
 		a := binvault.Activity{

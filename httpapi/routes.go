@@ -49,6 +49,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v3/usage", s.usage)
 	mux.HandleFunc("GET /v3/b/{id}/events", s.binEvents)
 	mux.HandleFunc("GET /openapi.yaml", s.openAPI)
+	if s.telemetry.metrics != nil {
+		mux.HandleFunc("GET /metrics", s.serveMetrics) // metricsRoute
+	}
 
 	mux.HandleFunc("/", s.notFound)
 	return mux

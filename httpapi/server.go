@@ -27,6 +27,17 @@ type Config struct {
 	// It gets the same request ids, rate limits and activity log, but no
 	// CORS headers: its cookies must not be usable from other origins.
 	Dashboard http.Handler
+	// EventHeartbeat is how often an idle event stream (GET
+	// /v3/b/{id}/events) sends a comment to stay open (default 15s).
+	EventHeartbeat time.Duration
+	// Metrics, when set, is served at GET /metrics (package metrics); when
+	// nil, /metrics is an unknown path like any other.
+	Metrics http.Handler
+	// MetricsToken, when set, is the token GET /metrics requires as
+	// "Authorization: Bearer <token>".
+	MetricsToken string
+	// Observer, when set, is told of every request once answered.
+	Observer RequestObserver
 }
 
 // Server is the HTTP face of a Vault.
@@ -41,6 +52,8 @@ type Server struct {
 	limitCfg  Limits
 	limits    atomic.Pointer[limiters]
 	dashboard http.Handler
+	streams   streams // the change feeds' event streams
+	telemetry telemetry
 }
 
 // New returns a Server for vault.
@@ -48,6 +61,8 @@ func New(vault *binvault.Vault, log *slog.Logger, cfg Config) *Server {
 	s := &Server{vault: vault, log: log, cors: newCORSPolicy(cfg.AllowedOrigins), now: time.Now,
 		ids: &requestIDs{prefix: binvault.NewID(time.Now())[16:]}, limitCfg: cfg.Limits, dashboard: cfg.Dashboard}
 	s.limits.Store(newLimiters(cfg.Limits, vault.LiveNodes()))
+	s.streams = newStreams(cfg.EventHeartbeat)
+	s.telemetry = newTelemetry(cfg)
 	s.mux = s.routes()
 	s.handler = s.recoverPanics(s.withCORS(s.withRequest(http.HandlerFunc(s.dispatch))))
 	return s

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 
@@ -23,7 +24,7 @@ const (
 // Merge returns an RFC 7396 merge patch. Returns EINVALID when body is not
 // JSON.
 func Merge(body []byte) (binvault.Patch, error) {
-	if !json.Valid(body) {
+	if !json.Valid(body) || !utf8.Valid(body) {
 		return nil, binvault.Errorf(binvault.EINVALID, binvault.MsgPatchInvalid, "a merge patch must be JSON")
 	}
 	return mergePatch(bytes.TrimSpace(body)), nil
@@ -41,6 +42,9 @@ func (p mergePatch) Apply(record []byte) ([]byte, error) {
 // so a few small operations cannot build a huge record. Returns EINVALID
 // when body is not a JSON array of valid operations.
 func JSON(body []byte, maxSize int) (binvault.Patch, error) {
+	if !utf8.Valid(body) {
+		return nil, binvault.Errorf(binvault.EINVALID, binvault.MsgPatchInvalid, "not valid UTF-8")
+	}
 	ops, err := jsonpatch.DecodePatch(body)
 	if err != nil {
 		return nil, binvault.Errorf(binvault.EINVALID, binvault.MsgPatchInvalid, describe(err))

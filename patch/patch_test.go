@@ -148,3 +148,68 @@ func TestJSONPatchRefusesMalformed(t *testing.T) {
 		}
 	}
 }
+
+// mergeModel is RFC 7396's pseudocode on decoded values: the reference the
+// byte-level merge must agree with.
+func mergeModel(target, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	t, ok := target.(map[string]any)
+	if !ok {
+		t = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(t, k)
+		} else {
+			t[k] = mergeModel(t[k], v)
+		}
+	}
+	return t
+}
+
+// TestMergeAgreesWithTheRFCModel runs tricky inputs (escaped quotes and
+// backslashes, braces inside strings, escaped keys, whitespace, nesting)
+// through both and compares the decoded results.
+func TestMergeAgreesWithTheRFCModel(t *testing.T) {
+	records := []string{
+		`{"a":"x\"}","b\\":"\\","c":{"d":[1,"]",{"e":"{"}]},"n":-1.5e3,"t":true,"z":null}`,
+		`{ "a" : { "b" : [ 1 , 2 ] } , "k\u00e9y" : "v" }`,
+		`{"\"q\"":1,"a":{"b":{"c":{"d":"deep"}}}}`,
+		`[1,2,3]`,
+	}
+	patches := []string{
+		`{"a":null}`, `{"b\\":{"new":"\"x\""}}`, `{ "c" : { "d" : null , "f" : "]}" } }`,
+		`{"kéy":null,"\"q\"":2}`, `{"a":{"b":{"c":{"d":null,"e":[null]}}}}`, `{"z":1,"t":false,"n":{"m":null}}`, `[]`, `7`,
+	}
+	for _, rec := range records {
+		for _, pt := range patches {
+			p, err := patch.Merge([]byte(pt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := p.Apply([]byte(rec))
+			if err != nil {
+				t.Fatalf("merge %s into %s: %v", pt, rec, err)
+			}
+			var target, pv, got any
+			mustUnmarshal(t, rec, &target)
+			mustUnmarshal(t, pt, &pv)
+			mustUnmarshal(t, string(out), &got)
+			want, _ := json.Marshal(mergeModel(target, pv))
+			gotJSON, _ := json.Marshal(got)
+			if string(gotJSON) != string(want) {
+				t.Errorf("merge %s into %s:\n got %s\nwant %s", pt, rec, gotJSON, want)
+			}
+		}
+	}
+}
+
+func mustUnmarshal(tb testing.TB, s string, v any) {
+	tb.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		tb.Fatalf("%s: %v", s, err)
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -154,6 +155,35 @@ func (s *Store) UpdateBin(ctx context.Context, u binvault.BinUpdate) (*binvault.
 	}
 	b.Record = u.Record
 	return b, nil
+}
+
+// EditBin implements binvault.BinStore: the row is locked from the read to
+// the write, so edits of one bin from any node queue there.
+func (s *Store) EditBin(ctx context.Context, id string, at time.Time, edit binvault.BinEdit) (*binvault.Bin, error) {
+	var b *binvault.Bin
+	err := s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := scanBin(tx.QueryRow(ctx, sqlSelectBin+` FOR NO KEY UPDATE`, id))
+		if err = noRows(err, notFound("bin", id)); err != nil {
+			return err
+		}
+		record, versioned, err := edit(cur)
+		if err != nil {
+			return err
+		}
+		bump := 0
+		if versioned {
+			if _, err := tx.Exec(ctx, sqlKeepVersion, id); err != nil {
+				return err
+			}
+			bump = 1
+		}
+		if b, err = scanBinMeta(tx.QueryRow(ctx, sqlUpdateRecord, record, ms(at), id, bump)); err != nil {
+			return err
+		}
+		b.Record = record
+		return nil
+	})
+	return b, err
 }
 
 // UpdateBinMeta implements binvault.BinStore.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/binvault/binvault"
 )
@@ -106,6 +107,37 @@ func (s *Store) UpdateBin(ctx context.Context, u binvault.BinUpdate) (*binvault.
 			return err
 		}
 		b.Record = u.Record
+		return nil
+	})
+	return b, err
+}
+
+// EditBin implements binvault.BinStore. It runs in the writer like every
+// write, so edits of one bin in one batch see each other's results.
+func (s *Store) EditBin(ctx context.Context, id string, at time.Time, edit binvault.BinEdit) (*binvault.Bin, error) {
+	var b *binvault.Bin
+	err := s.writer.do(ctx, func(ctx context.Context, q querier) error {
+		cur, err := scanBin(q.QueryRowContext(ctx, sqlSelectBin, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("bin", id)
+		} else if err != nil {
+			return err
+		}
+		record, versioned, err := edit(cur)
+		if err != nil {
+			return err
+		}
+		bump := 0
+		if versioned {
+			if _, err := q.ExecContext(ctx, sqlKeepVersion, id); err != nil {
+				return fmt.Errorf("keep version: %w", err)
+			}
+			bump = 1
+		}
+		if b, err = scanBinMeta(q.QueryRowContext(ctx, sqlUpdateRecord, record, millis(at), bump, id)); err != nil {
+			return err
+		}
+		b.Record = record
 		return nil
 	})
 	return b, err

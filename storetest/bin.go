@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"errors"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +29,8 @@ func binTests() []test {
 		{"DeleteBinWithoutVersionsReturnsZero", testDeleteBinNoVersions},
 		{"ConditionalUpdateNeedsCurrentRev", testConditionalUpdate},
 		{"ConditionalDeleteNeedsCurrentRev", testConditionalDelete},
+		{"EditBinSeesTheStoredRecord", testEditBin},
+		{"ConcurrentEditsLoseNothing", testConcurrentEdits},
 	}
 }
 
@@ -285,4 +290,55 @@ func testConditionalDelete(t *testing.T, s binvault.Store) {
 	}
 	_, err = s.DeleteBin(ctx, b.ID, next.Rev)
 	wantCode(t, "conditional DeleteBin of a deleted bin", err, binvault.ENOTFOUND)
+}
+
+// testEditBin: the edit gets the bin as stored; its result is written (as
+// a new version when asked), and an edit's error changes nothing.
+func testEditBin(t *testing.T, s binvault.Store) {
+	ctx := t.Context()
+	a := MustCreateAccount(t, s, "edit@example.com", "edit")
+	b := MustCreateBin(t, s, a.ID, `{"v":0}`)
+	var seen string
+	got, err := s.EditBin(ctx, b.ID, at(1), func(cur *binvault.Bin) ([]byte, bool, error) {
+		seen = string(cur.Record)
+		return []byte(`{"v":1}`), true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != `{"v":0}` || got.Version != 1 || got.Rev <= b.Rev || string(got.Record) != `{"v":1}` {
+		t.Fatalf("edit saw %s; returned version %d rev %d record %s", seen, got.Version, got.Rev, got.Record)
+	}
+	wantRecord(t, "version 0 kept by the edit", MustFindBinVersion(t, s, b.ID, 0), `{"v":0}`)
+	refusal := binvault.Errorf(binvault.ECONFLICT, "no")
+	_, err = s.EditBin(ctx, b.ID, at(2), func(*binvault.Bin) ([]byte, bool, error) { return []byte(`{"v":9}`), true, refusal })
+	if !errors.Is(err, refusal) {
+		t.Fatalf("EditBin returned %v, want the edit's own error", err)
+	}
+	if cur := MustFindBin(t, s, b.ID); cur.Rev != got.Rev || string(cur.Record) != `{"v":1}` || cur.Version != 1 {
+		t.Fatalf("after a refused edit: %s version %d rev %d", cur.Record, cur.Version, cur.Rev)
+	}
+	_, err = s.EditBin(ctx, "ffffffffffffffffffffffff", at(3), func(*binvault.Bin) ([]byte, bool, error) { return []byte(`{}`), false, nil })
+	wantCode(t, "EditBin of an unknown bin", err, binvault.ENOTFOUND)
+}
+
+// testConcurrentEdits: 20 concurrent read-modify-write edits of a counter
+// all count, so the read and the write are one transaction.
+func testConcurrentEdits(t *testing.T, s binvault.Store) {
+	a := MustCreateAccount(t, s, "count@example.com", "count")
+	b := MustCreateBin(t, s, a.ID, `0`)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			_, err := s.EditBin(t.Context(), b.ID, at(1), func(cur *binvault.Bin) ([]byte, bool, error) {
+				n, err := strconv.Atoi(string(cur.Record))
+				return []byte(strconv.Itoa(n + 1)), false, err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	wantRecord(t, "counter after 20 edits", MustFindBin(t, s, b.ID).Record, `20`)
 }

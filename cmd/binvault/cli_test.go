@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/binvault/binvault/client"
 )
 
 // msgBadKeyForBin is JSONBin's exact refusal of a bad X-Master-Key on a
@@ -17,21 +21,21 @@ const msgBadKeyForBin = `{"message":"X-Master-Key is invalid or the bin doesn't 
 var idPattern = regexp.MustCompile(`^[0-9a-f]{24}$`)
 
 // TestAccountCreate runs `account create` while a server runs on the same
-// data directory.
+// data directory, and uses the key over HTTP through package client.
 func TestAccountCreate(t *testing.T) {
 	dir := t.TempDir()
 	srv := MustServe(t, dir)
 
 	t.Run("PrintsOnlyTheKeyAndTheKeyWorksOnTheRunningServer", func(t *testing.T) {
 		key := MustKeyLine(t, MustRunCLI(t, nil, "account", "create", "--email", "ada@example.com", "--data", dir))
-		id := srv.MustCreateBin(t, key, `{"owner":"ada"}`)
-		if got := srv.MustRecord(t, key, id); string(got) != `{"owner":"ada"}` {
+		api := srv.NewClient(key)
+		id := mustCreateBin(t, api, `{"owner":"ada"}`)
+		if got := mustRecord(t, api, id); string(got) != `{"owner":"ada"}` {
 			t.Errorf("new account reads back %s; want {\"owner\":\"ada\"}", got)
 		}
 		// The bin is the new account's, not the admin's.
-		if status, body := srv.MustDo(t, "GET", "/v3/b/"+id, srv.AdminKey, ""); status != http.StatusUnauthorized || string(body) != msgBadKeyForBin {
-			t.Errorf("admin reads the new account's private bin: %d %s; want 401 %s", status, body, msgBadKeyForBin)
-		}
+		_, err := srv.NewClient(srv.AdminKey).ReadBin(t.Context(), id, client.ReadBinOptions{})
+		mustRefusal(t, "admin reads the new account's private bin", err, http.StatusUnauthorized, msgBadKeyForBin)
 	})
 
 	MustRunCLI(t, nil, "account", "create", "--email", "taken@example.com", "--data", dir)
@@ -64,7 +68,7 @@ func TestAccountCreate(t *testing.T) {
 }
 
 // TestKeys runs `keys create|list|revoke` while a server runs on the same
-// data directory.
+// data directory, and uses the keys over HTTP through package client.
 func TestKeys(t *testing.T) {
 	dir := t.TempDir()
 	srv := MustServe(t, dir)
@@ -93,7 +97,7 @@ func TestKeys(t *testing.T) {
 		if k, _ := findKey(MustListKeys(t, dir), used); k.LastUsedAt != nil {
 			t.Fatalf("lastUsedAt = %q before any use; want null", *k.LastUsedAt)
 		}
-		srv.MustCreateBin(t, used, `{"used":true}`)
+		mustCreateBin(t, srv.NewClient(used), `{"used":true}`)
 
 		// The server records the use in the background: poll.
 		deadline := time.Now().Add(10 * time.Second)
@@ -124,11 +128,13 @@ func TestKeys(t *testing.T) {
 		{"RevokeByDisplayPrefixRefusesTheNextRequest", func(k listedKey) string { return k.Prefix }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			bin := srv.MustCreateBin(t, srv.AdminKey, `{"private":"yes"}`)
+			admin := srv.NewClient(srv.AdminKey)
+			bin := mustCreateBin(t, admin, `{"private":"yes"}`)
 			key := MustKeyLine(t, MustRunCLI(t, nil, "keys", "create", "--data", dir, "--name", tc.name))
+			api := srv.NewClient(key)
 			// Use it first, so that the server has it cached.
-			if status, body := srv.MustDo(t, "GET", "/v3/b/"+bin, key, ""); status != http.StatusOK {
-				t.Fatalf("GET with the new key = %d %s; want 200", status, body)
+			if _, err := api.ReadBin(t.Context(), bin, client.ReadBinOptions{}); err != nil {
+				t.Fatalf("GET with the new key: %v; want 200", err)
 			}
 			k, ok := findKey(MustListKeys(t, dir), key)
 			if !ok {
@@ -139,11 +145,10 @@ func TestKeys(t *testing.T) {
 			if !strings.Contains(out, k.ID) {
 				t.Errorf("keys revoke printed %q; want it to name %s", out, k.ID)
 			}
-			if status, body := srv.MustDo(t, "GET", "/v3/b/"+bin, key, ""); status != http.StatusUnauthorized || string(body) != msgBadKeyForBin {
-				t.Errorf("GET right after revoke = %d %s; want 401 %s", status, body, msgBadKeyForBin)
-			}
-			if status, body := srv.MustDo(t, "GET", "/v3/b/"+bin, srv.AdminKey, ""); status != http.StatusOK {
-				t.Errorf("GET with the admin's own key after revoking another = %d %s; want 200", status, body)
+			_, err := api.ReadBin(t.Context(), bin, client.ReadBinOptions{})
+			mustRefusal(t, "GET right after revoke", err, http.StatusUnauthorized, msgBadKeyForBin)
+			if _, err := admin.ReadBin(t.Context(), bin, client.ReadBinOptions{}); err != nil {
+				t.Errorf("GET with the admin's own key after revoking another: %v; want 200", err)
 			}
 			if k, ok := findKey(MustListKeys(t, dir), key); ok {
 				t.Errorf("revoked key still listed: %+v", k)
@@ -183,7 +188,18 @@ func TestEnvFallbacks(t *testing.T) {
 			key := MustKeyLine(t, MustRunCLI(t, tc.env, tc.args...))
 			// The key works on the server started from the environment
 			// alone: both used the same store.
-			srv.MustCreateBin(t, key, `{"env":true}`)
+			mustCreateBin(t, srv.NewClient(key), `{"env":true}`)
 		})
+	}
+}
+
+// TestLoneDashIsAPositionalArgument: "-" (stdin) is a value, not a flag;
+// it once made the flag loop spin forever.
+func TestLoneDashIsAPositionalArgument(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	name := fs.String("name", "", "")
+	got, err := parseFlags(fs, []string{"-", "--name", "n", "x"}, io.Discard)
+	if err != nil || len(got) != 2 || got[0] != "-" || got[1] != "x" || *name != "n" {
+		t.Fatalf("parseFlags = %q, %v (name %q); want [- x], nil, n", got, err, *name)
 	}
 }

@@ -20,6 +20,7 @@ import (
 type storeFlags struct {
 	data        string
 	databaseURL string
+	wrap        func(binvault.Store) binvault.Store // when set, open hands the Vault wrap(store), e.g. timed
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -44,6 +45,9 @@ func (f *storeFlags) open(ctx context.Context, cfg binvault.Config) (binvault.St
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	if f.wrap != nil {
+		store = f.wrap(store)
 	}
 	cfg.Schemas, cfg.Passwords = schema.New(), password.Argon2id{}
 	return store, binvault.NewVault(store, keys.Format{}, cfg), nil
@@ -72,7 +76,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, er
 		if len(args) == 0 {
 			return positional, nil
 		}
-		if strings.HasPrefix(args[0], "-") {
+		if strings.HasPrefix(args[0], "-") && args[0] != "-" { // "-" is stdin, a value
 			continue
 		}
 		positional, args = append(positional, args[0]), args[1:]

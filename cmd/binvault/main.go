@@ -4,6 +4,7 @@
 //	binvault serve [--addr A] [--data D]
 //	binvault account create --email E
 //	binvault keys create|list|revoke
+//	binvault bin create|get|put|patch|delete|import
 package main
 
 import (
@@ -47,6 +48,19 @@ const usage = `usage:
   binvault keys create [--account admin] [--name N] [--data D]
   binvault keys list [--account admin] [--json] [--data D]
   binvault keys revoke [--account admin] [--data D] KEY_ID_OR_PREFIX
+  binvault bin create [--name N] [--private=false] [--collection C] [--file F|-]
+  binvault bin get [--version latest|N] [--meta] [--path JSONPATH] BIN_ID
+  binvault bin put [--versioning] [--if-match ETAG] [--file F|-] BIN_ID
+  binvault bin patch [--merge|--json-patch] [--versioning] [--if-match ETAG] [--file F|-] BIN_ID
+  binvault bin delete [--if-match ETAG] BIN_ID
+  binvault bin import [--collection C] [--private=false] DIR|FILE
+      (bin commands call a running server: --url, env BINVAULT_URL, default
+      http://127.0.0.1:8080; --key, env BINVAULT_KEY: an API key, or a bv_ak_
+      access key. A body is read from --file, or from standard input. The
+      server's JSON goes to stdout, a record as stored; the ETag to stderr.
+      import makes one bin per DIR/*.json file, named after it, or per element
+      of a JSON array FILE; it prints each new bin's id on stdout and its
+      progress on stderr, and waits out 429 and 503 answers)
 `
 
 // run is the whole program, with its environment passed in so tests can run
@@ -69,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return accountPassword(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "keys" && len(rest) > 0:
 		return keysCommand(ctx, rest[0], rest[1:], getenv, stdout, stderr)
+	case cmd == "bin" && len(rest) > 0:
+		return binCommand(ctx, rest[0], rest[1:], getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/binvault/binvault/client"
 )
 
 // user is one entry of seed 003's user list.
@@ -23,27 +25,24 @@ type user struct {
 var errUsernameTaken = errors.New("username already exists")
 
 // flaskApp is seed 003's Flask app (get_users, save_users, register,
-// login), written as a Go client of one bin.
+// login), written as a Go client of one bin through package client.
 type flaskApp struct {
-	srv   *testServer
-	key   string
+	api   *client.Client
 	binID string
 }
 
 // getUsers is GET /v3/b/<id>/latest → .record.
 func (a flaskApp) getUsers(tb testing.TB) []user {
 	tb.Helper()
-	status, body := a.srv.MustDo(tb, "GET", "/v3/b/"+a.binID+"/latest", a.key, "")
-	if status != http.StatusOK {
-		tb.Fatalf("get_users: GET latest = %d %s; want 200", status, body)
+	b, err := a.api.ReadBin(tb.Context(), a.binID, client.ReadBinOptions{})
+	if err != nil {
+		tb.Fatalf("get_users: GET latest: %v; want 200", err)
 	}
-	var res struct {
-		Record *[]user `json:"record"`
+	var users *[]user
+	if err := json.Unmarshal(b.Record, &users); err != nil || users == nil {
+		tb.Fatalf("get_users: want {\"record\":[…],…}, got %s (%v)", b.Raw, err)
 	}
-	if err := json.Unmarshal(body, &res); err != nil || res.Record == nil {
-		tb.Fatalf("get_users: want {\"record\":[…],…}, got %s (%v)", body, err)
-	}
-	return *res.Record
+	return *users
 }
 
 // saveUsers is PUT /v3/b/<id> with the whole list.
@@ -53,15 +52,12 @@ func (a flaskApp) saveUsers(tb testing.TB, users []user) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	status, body := a.srv.MustDo(tb, "PUT", "/v3/b/"+a.binID, a.key, string(sent))
-	if status != http.StatusOK {
-		tb.Fatalf("save_users: PUT = %d %s; want 200", status, body)
+	b, err := a.api.UpdateBin(tb.Context(), a.binID, sent, client.UpdateBinOptions{})
+	if err != nil {
+		tb.Fatalf("save_users: PUT: %v; want 200", err)
 	}
-	var res struct {
-		Record json.RawMessage `json:"record"`
-	}
-	if err := json.Unmarshal(body, &res); err != nil || !bytes.Equal(res.Record, sent) {
-		tb.Fatalf("save_users: PUT answered record %s (%v); want %s", res.Record, err, sent)
+	if !bytes.Equal(b.Record, sent) {
+		tb.Fatalf("save_users: PUT answered record %s; want %s", b.Record, sent)
 	}
 }
 
@@ -85,31 +81,23 @@ func (a flaskApp) login(tb testing.TB, username, password string) bool {
 	})
 }
 
-// TestFlaskTutorialFlow replays seed 003 over real HTTP against run().
+// TestFlaskTutorialFlow replays seed 003 over real HTTP against run(),
+// through package client.
 func TestFlaskTutorialFlow(t *testing.T) {
 	srv := MustServe(t, t.TempDir())
 	if srv.AdminKey == "" {
 		t.Fatalf("a first serve printed no admin key; stdout:\n%s", srv.Stdout)
 	}
+	api := srv.NewClient(srv.AdminKey)
 
 	// "create a new bin with initial empty data: []"
-	status, body := srv.MustDo(t, "POST", "/v3/b", srv.AdminKey, "[]")
-	if status != http.StatusOK {
-		t.Fatalf("POST /v3/b [] = %d %s; want 200", status, body)
-	}
-	var created struct {
-		Record   json.RawMessage `json:"record"`
-		Metadata struct {
-			ID      string `json:"id"`
-			Private bool   `json:"private"`
-		} `json:"metadata"`
-	}
-	if err := json.Unmarshal(body, &created); err != nil {
-		t.Fatalf("POST /v3/b: %v in %s", err, body)
+	created, err := api.CreateBin(t.Context(), []byte("[]"), client.CreateBinOptions{})
+	if err != nil {
+		t.Fatalf("POST /v3/b []: %v; want 200", err)
 	} else if string(created.Record) != "[]" || !created.Metadata.Private || len(created.Metadata.ID) != 24 {
-		t.Fatalf("POST /v3/b [] answered %s; want record [] in a private bin with an id", body)
+		t.Fatalf("POST /v3/b [] answered %s; want record [] in a private bin with an id", created.Raw)
 	}
-	app := flaskApp{srv: srv, key: srv.AdminKey, binID: created.Metadata.ID}
+	app := flaskApp{api: api, binID: created.Metadata.ID}
 	if users := app.getUsers(t); len(users) != 0 {
 		t.Fatalf("new bin holds %v; want []", users)
 	}
@@ -150,7 +138,7 @@ func TestFlaskTutorialFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.MustRecord(t, srv.AdminKey, app.binID); !bytes.Equal(got, wantRecord) {
+	if got := mustRecord(t, api, app.binID); !bytes.Equal(got, wantRecord) {
 		t.Errorf("final record = %s\nwant %s", got, wantRecord)
 	}
 }
@@ -161,7 +149,7 @@ func TestFlaskTutorialFlow(t *testing.T) {
 func TestServeDrainsOnCancel(t *testing.T) {
 	dir := t.TempDir()
 	srv := MustServe(t, dir)
-	id := srv.MustCreateBin(t, srv.AdminKey, `{"drained":false}`)
+	id := mustCreateBin(t, srv.NewClient(srv.AdminKey), `{"drained":false}`)
 
 	body := `{"drained":true,"note":"sent in two halves, around the start of the shutdown"}`
 	pr, pw := io.Pipe()
@@ -235,7 +223,7 @@ func TestServeDrainsOnCancel(t *testing.T) {
 	}
 
 	again := MustServe(t, dir)
-	if got := again.MustRecord(t, srv.AdminKey, id); string(got) != body {
+	if got := mustRecord(t, again.NewClient(srv.AdminKey), id); string(got) != body {
 		t.Errorf("after restart the bin holds %s; want the drained PUT's %s", got, body)
 	}
 }
@@ -255,7 +243,7 @@ func TestAdminKeyPrintedOnceOnly(t *testing.T) {
 	if out := second.Stdout.String(); strings.Contains(out, "bv_mk_") {
 		t.Fatalf("second serve printed a key:\n%s", out)
 	}
-	second.MustCreateBin(t, first.AdminKey, `{"still":"works"}`)
+	mustCreateBin(t, second.NewClient(first.AdminKey), `{"still":"works"}`)
 }
 
 // TestSecondServeOnSameDataDirRefused: each server caches bins, so two on
@@ -271,5 +259,5 @@ func TestSecondServeOnSameDataDirRefused(t *testing.T) {
 	if strings.Contains(stdout.String(), "bv_mk_") {
 		t.Fatalf("second serve printed a key: %s", stdout.String())
 	}
-	first.MustCreateBin(t, first.AdminKey, `{"first":"still serves"}`)
+	mustCreateBin(t, first.NewClient(first.AdminKey), `{"first":"still serves"}`)
 }

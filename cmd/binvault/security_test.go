@@ -408,7 +408,9 @@ func TestLogsHoldNoSecretsOrBodies(t *testing.T) {
 	send("oversize access-key payload", 400, "POST", "/v3/a", `{"bins":"`+m("perms-oversize")+strings.Repeat("z", 8<<10)+`"}`, with("X-Master-Key", admin, "X-Key-Name", "x")...)
 	send("bad API-key payload", 400, "POST", "/v3/keys", `{"name":`+m("keys-payload"), with("X-Master-Key", admin)...)
 	send("API-key name too long", 400, "POST", "/v3/keys", `{"name":"`+m("keys-name")+strings.Repeat("n", 64)+`"}`, with("X-Master-Key", admin)...)
-	send("wrong method", 405, "PATCH", "/v3/b/"+bin, `{"marker":"`+m("patch")+`"}`, with("X-Master-Key", admin)...)
+	send("wrong method", 405, "PATCH", "/v3/c", `{"marker":"`+m("patch")+`"}`, with("X-Master-Key", admin)...)
+	send("patch of another type", 415, "PATCH", "/v3/b/"+bin, `{"marker":"`+m("patch-type")+`"}`, with("X-Master-Key", admin)...)
+	send("malformed patch", 400, "PATCH", "/v3/b/"+bin, `{"marker":"`+m("patch-malformed")+`"`, "X-Master-Key", admin, "Content-Type", "application/merge-patch+json")
 	send("unknown route", 404, "POST", "/v3/nope", `{"marker":"`+m("nope")+`"}`, with("X-Master-Key", admin)...)
 	send("invalid bool header", 400, "POST", "/v3/b", `{"marker":"`+m("bool")+`"}`, with("X-Master-Key", admin, "X-Bin-Private", "maybe")...)
 

@@ -31,6 +31,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	origins := fs.String("allowed-origins", envOr(getenv, "BINVAULT_ALLOWED_ORIGINS", "*"), "comma-separated CORS origins for API routes (env BINVAULT_ALLOWED_ORIGINS)")
 	var q quotaFlags
 	q.register(fs)
+	var mf metricsFlags
+	mf.register(fs, getenv)
 	lim := httpapi.Limits{AuthFailRate: 1, AuthFailBurst: 20}
 	fs.Float64Var(&lim.KeyRate, "key-rate", 0, "requests per second allowed per key (0: no limit)")
 	fs.IntVar(&lim.KeyBurst, "key-burst", 100, "burst allowed per key")
@@ -51,6 +53,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("--sign-up: %q is not open, invite or closed", *signUp)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if err := mf.setup(&sf, log); err != nil {
+		return err
+	}
 	if sf.databaseURL == "" {
 		release, err := lockDataDir(sf.data)
 		if err != nil {
@@ -78,16 +83,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler: httpapi.New(vault, log, httpapi.Config{
+		Handler: httpapi.New(vault, log, mf.config(httpapi.Config{
 			AllowedOrigins: strings.Split(*origins, ","), Limits: lim,
 			Dashboard: dashboard.New(vault, log, dashboard.Config{Secure: *secureCookies}),
-		}),
+		}, vault, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	// Event streams never go idle: end them as shutdown begins, or it
+	// would wait out drainTimeout for them.
+	if api, ok := srv.Handler.(*httpapi.Server); ok {
+		srv.RegisterOnShutdown(api.EndStreams)
 	}
 	fmt.Fprintf(stdout, "binvault: listening on http://%s\n", ln.Addr())
 	log.Info("serving", "addr", ln.Addr().String(), "data", sf.data)
