@@ -90,6 +90,7 @@ func (s *Server) createBin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	setETag(w, b)
 	s.writeMeta(w, r, b.Record, createdMeta{b.ID, binvault.FormatTime(b.CreatedAt), b.Private, b.Name, b.CollectionID})
 }
 
@@ -205,7 +206,7 @@ func (s *Server) updateBin(w http.ResponseWriter, r *http.Request) {
 // writeUpdated answers a PUT or PATCH: the new record, JSONBin's update
 // metadata and the new ETag.
 func (s *Server) writeUpdated(w http.ResponseWriter, r *http.Request, b *binvault.Bin, versioned bool) {
-	w.Header()["Etag"] = []string{binvault.ETag(b.Rev)}
+	setETag(w, b)
 	meta := updatedMeta{ParentID: b.ID, Private: b.Private}
 	if versioned {
 		meta.Version = &b.Version
@@ -260,6 +261,7 @@ func (s *Server) renameBin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	setETag(w, b)
 	s.writeJSON(w, http.StatusOK, idRecord[nameMeta]{b.ID, nameMeta{b.Name}})
 }
 
@@ -274,7 +276,14 @@ func (s *Server) setBinPrivacy(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	setETag(w, b)
 	s.writeJSON(w, http.StatusOK, idRecord[privacyMeta]{b.ID, privacyMeta{b.Private}})
+}
+
+// setETag tells the client the bin's revision after a write, so its next
+// write can be conditional without a read in between.
+func setETag(w http.ResponseWriter, b *binvault.Bin) {
+	w.Header()["Etag"] = []string{binvault.ETag(b.Rev)}
 }
 
 // writeMeta writes a record with metadata encoded from a struct.

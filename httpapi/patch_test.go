@@ -334,3 +334,30 @@ func TestNoLostPatchesAcrossNodes(t *testing.T) {
 		t.Fatalf("%d users after 50 appends over two nodes", len(rec.Users))
 	}
 }
+
+// TestEveryBinWriteAnswersItsETag: create, rename and privacy answer the
+// ETag a read would give next, so a client can go on conditionally.
+func TestEveryBinWriteAnswersItsETag(t *testing.T) {
+	f := MustFixture(t)
+	created := f.do("POST", "/v3/b", jsonHdr(f.key), `{"v":0}`)
+	var out struct{ Metadata struct{ ID string } }
+	mustJSON(t, created.Body.Bytes(), &out)
+	id := out.Metadata.ID
+	read := func() string { return f.do("GET", "/v3/b/"+id, hdr("X-Master-Key", f.key), "").Header().Get("ETag") }
+	if got, want := created.Header().Get("ETag"), read(); got == "" || got != want {
+		t.Fatalf("create answered ETag %q, a read %q", got, want)
+	}
+	for _, h := range []map[string]string{
+		hdr("X-Master-Key", f.key, "X-Bin-Name", "n"),
+		hdr("X-Master-Key", f.key, "X-Bin-Private", "false"),
+	} {
+		route := "/meta/name"
+		if _, ok := h["X-Bin-Private"]; ok {
+			route = "/meta/privacy"
+		}
+		w := f.do("PUT", "/v3/b/"+id+route, h, "")
+		if got, want := w.Header().Get("ETag"), read(); w.Code != 200 || got == "" || got != want {
+			t.Fatalf("meta write: %d, ETag %q, a read %q", w.Code, got, want)
+		}
+	}
+}
