@@ -12,7 +12,11 @@ var kib = `{"data":"` + strings.Repeat("x", 1024-11) + `"}`
 // BenchmarkReadLatest is an authenticated read of a private bin through the
 // whole handler, served from the cache. It reports; it asserts no time.
 func BenchmarkReadLatest(b *testing.B) {
-	f := MustFixture(b)
+	benchReadLatest(b, MustFixture(b))
+}
+
+// benchReadLatest reads one 1 KiB bin with f's key from parallel clients.
+func benchReadLatest(b *testing.B, f *fixture) {
 	id := f.MustBin(kib, nil)
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -54,11 +54,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // tokenMatches compares digests, so that neither the token's bytes nor its
 // length can be learnt from the time a refusal takes.
 func (t *telemetry) tokenMatches(r *http.Request) bool {
-	auth := r.Header.Get("Authorization")
-	if len(auth) < 7 || !strings.EqualFold(auth[:7], "bearer ") {
-		return false
-	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(auth[7:])))
+	got := sha256.Sum256([]byte(bearerToken(r)))
 	return subtle.ConstantTimeCompare(got[:], t.token[:]) == 1
 }
 

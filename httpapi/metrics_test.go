@@ -223,20 +223,7 @@ func (s *activityCapture) AddActivity(ctx context.Context, entries []binvault.Ac
 // request is counted and timed, and the store wrapped by InstrumentStore
 // is not reached (the read is served from the cache).
 func BenchmarkReadLatestMetrics(b *testing.B) {
-	f := MustMetricsFixture(b, httpapi.Config{})
-	id := f.MustBin(kib, nil)
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			r := httptest.NewRequest("GET", "/v3/b/"+id+"/latest", nil)
-			r.Header.Set("X-Master-Key", f.key)
-			w := httptest.NewRecorder()
-			f.h.ServeHTTP(w, r)
-			if w.Code != 200 {
-				b.Fatalf("status %d", w.Code)
-			}
-		}
-	})
+	benchReadLatest(b, MustMetricsFixture(b, httpapi.Config{}))
 }
 
 // grep returns the lines of s that contain sub.

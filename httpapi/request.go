@@ -17,12 +17,7 @@ func credentials(r *http.Request) binvault.Credentials {
 		MasterKey: strings.TrimSpace(r.Header.Get("X-Master-Key")),
 		AccessKey: strings.TrimSpace(r.Header.Get("X-Access-Key")),
 	}
-	auth := r.Header.Get("Authorization")
-	if len(auth) < 7 || !strings.EqualFold(auth[:7], "bearer ") {
-		return c
-	}
-	token := strings.TrimSpace(auth[7:])
-	switch {
+	switch token := bearerToken(r); {
 	case token == "":
 	case strings.HasPrefix(token, "bv_ak_"):
 		if c.AccessKey == "" {
@@ -32,6 +27,15 @@ func credentials(r *http.Request) binvault.Credentials {
 		c.MasterKey = token
 	}
 	return c
+}
+
+// bearerToken returns the token of "Authorization: Bearer <token>", or "".
+func bearerToken(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	if len(auth) < 7 || !strings.EqualFold(auth[:7], "bearer ") {
+		return ""
+	}
+	return strings.TrimSpace(auth[7:])
 }
 
 // isJSON reports whether the request declares a JSON body; parameters such
