@@ -81,8 +81,10 @@ func renderReport(o outcome) string {
 	if len(o.measurements) > 0 { // not with -scenarios sse alone
 		writeResults(&b, o)
 	}
-	writeSSE(&b, o)
-	writeMethod(&b, o)
+	writeSSE(&b, o) // says its own method
+	if len(o.measurements) > 0 {
+		writeMethod(&b, o)
+	}
 	writeFindings(&b, o)
 	return b.String()
 }
