@@ -107,7 +107,7 @@ const spreadNote = "Spreading: `-spread procs` (the default) was measured agains
 // Creates run after the updates of their group because every create adds a
 // bin: the updates then see the same small database whatever is selected.
 func allScenarios() []string {
-	return []string{"read", "update", "put-100k", "patch-100k", "create", "update-coll", "update-schema", "create-coll", "create-schema", "sse"}
+	return []string{"read", "update", "put-100k", "patch-100k", "jsonpatch-100k", "create", "update-coll", "update-schema", "create-coll", "create-schema", "sse"}
 }
 
 // defaultScenarios is what runs without -scenarios; it predates the

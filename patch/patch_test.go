@@ -120,6 +120,7 @@ func TestJSONPatchFailures(t *testing.T) {
 		{"MissingPathIsConflict", `[{"op":"remove","path":"/nope"}]`, binvault.ECONFLICT},
 		{"IndexOutOfRangeIsConflict", `[{"op":"add","path":"/a/5","value":0}]`, binvault.ECONFLICT},
 		{"NegativeIndexIsConflict", `[{"op":"remove","path":"/a/-1"}]`, binvault.ECONFLICT},
+		{"LibraryPanicIsConflict", `[{"op":"copy","from":"/v","path":"/w"},{"op":"add","path":"/a/0","value":null},{"op":"test","path":"/a/0","value":[]}]`, binvault.ECONFLICT},
 		{"CopiesPastTheSizeLimitAreTooLarge", `[{"op":"copy","from":"/big","path":"/b1"},{"op":"copy","from":"/big","path":"/b2"}]`, binvault.ETOOLARGE},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
