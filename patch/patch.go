@@ -1,7 +1,9 @@
 // Package patch applies partial updates to bin records: JSON Merge Patch
-// (RFC 7396) and JSON Patch (RFC 6902). Both leave every part of a record
-// they do not touch byte for byte as it was: key order, number spelling and
-// string escapes, as a PUT would have stored them.
+// (RFC 7396) and JSON Patch (RFC 6902). Both work on the stored bytes, so
+// every part of a record a patch does not touch stays as it was (key order,
+// number spelling, string escapes, as a PUT stored them) and a large record
+// costs a scan, not a decode. JSON Patch's move and copy, which need the
+// document as values, go through evanphx/json-patch.
 package patch
 
 import (
