@@ -59,28 +59,13 @@ func merge(target, patch []byte) ([]byte, error) {
 // be valid JSON (a stored record, a checked patch): this is a scanner, not
 // a parser, so a 100 KiB record costs a pass of IndexByte, not a decode.
 func objectMembers(obj []byte) ([]member, error) {
-	var out []member
-	i := skipSpace(obj, 1)
-	for i < len(obj) && obj[i] != '}' {
-		keyEnd := skipString(obj, i)
-		colon := skipSpace(obj, keyEnd)
-		if keyEnd < 0 || colon >= len(obj) || obj[colon] != ':' {
-			return nil, errMalformed
-		}
-		rawKey := obj[i:keyEnd]
-		key, err := decodeKey(rawKey)
-		if err != nil {
-			return nil, err
-		}
-		start := skipSpace(obj, colon+1)
-		end := skipValue(obj, start)
-		if end < 0 {
-			return nil, errMalformed
-		}
-		out = append(out, member{rawKey, key, obj[start:end]})
-		if i = skipSpace(obj, end); i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
-		}
+	es, err := entries(obj, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]member, len(es))
+	for i, e := range es {
+		out[i] = member{obj[e.start:e.keyEnd], e.key, obj[e.valStart:e.valEnd]}
 	}
 	return out, nil
 }

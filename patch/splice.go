@@ -118,10 +118,11 @@ func (op spliceOp) applyTo(doc []byte, es []entry, i int) ([]byte, error) {
 type span struct{ start, end int }
 
 // entry is one member of an object (key decoded) or element of an array,
-// as offsets into the document: start is its key's or its value's start.
+// as offsets into the document: start is its key's or its value's start,
+// keyEnd the end of its key (start, for an element).
 type entry struct {
-	start, valStart, valEnd int
-	key                     string
+	start, keyEnd, valStart, valEnd int
+	key                             string
 }
 
 // locate returns the span of the value the reference tokens name.
@@ -155,7 +156,7 @@ func entries(doc []byte, start int) ([]entry, error) {
 	var out []entry
 	i := skipSpace(doc, start+1)
 	for i < len(doc) && doc[i] != '}' && doc[i] != ']' {
-		e := entry{start: i, valStart: i}
+		e := entry{start: i, keyEnd: i, valStart: i}
 		if object {
 			keyEnd := skipString(doc, i)
 			colon := skipSpace(doc, keyEnd)
@@ -166,7 +167,7 @@ func entries(doc []byte, start int) ([]entry, error) {
 			if err != nil {
 				return nil, err
 			}
-			e.key, e.valStart = key, skipSpace(doc, colon+1)
+			e.key, e.keyEnd, e.valStart = key, keyEnd, skipSpace(doc, colon+1)
 		}
 		if e.valEnd = skipValue(doc, e.valStart); e.valEnd < 0 {
 			return nil, errMalformed
