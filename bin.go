@@ -182,18 +182,9 @@ func (v *Vault) UpdateBinIf(ctx context.Context, cred Credentials, id string, re
 	if err != nil {
 		return nil, err
 	}
-	return v.writeRecord(ctx, b, record, versioned, ifRev)
-}
-
-// writeRecord replaces bin b's record under every rule of an update: the
-// owner's versioning and size limits, the collection's schema, and ifRev.
-func (v *Vault) writeRecord(ctx context.Context, b *Bin, record []byte, versioned bool, ifRev int64) (*Bin, error) {
-	id := b.ID
-	q, err := v.quota(ctx, b.AccountID) // the owner's limits, whoever writes
+	q, err := v.writeQuota(ctx, b, versioned)
 	if err != nil {
 		return nil, err
-	} else if versioned && !q.Versioning {
-		return nil, Errorf(EFORBIDDEN, "%s", MsgVersioningOff)
 	}
 	if record, err = v.checkRecord(record, q.MaxBinSize); err != nil {
 		return nil, err
@@ -203,9 +194,28 @@ func (v *Vault) writeRecord(ctx context.Context, b *Bin, record []byte, versione
 	}
 	u := BinUpdate{ID: id, Record: record, Versioned: versioned && b.Version < v.cfg.MaxVersions, At: v.now(), IfRev: ifRev}
 	nb, err := v.store.UpdateBin(ctx, u)
-	if ErrorCode(err) == EPRECONDITION {
+	return v.updated(ctx, id, nb, err)
+}
+
+// writeQuota returns the limits an update of b obeys, the owner's whoever
+// writes; EFORBIDDEN when it asks for versioning the owner does not have.
+func (v *Vault) writeQuota(ctx context.Context, b *Bin, versioned bool) (Quota, error) {
+	q, err := v.quota(ctx, b.AccountID)
+	if err == nil && versioned && !q.Versioning {
+		err = Errorf(EFORBIDDEN, "%s", MsgVersioningOff)
+	}
+	return q, err
+}
+
+// updated finishes an update or patch of a record: on success the cache
+// and the change feed learn the new state; a lost condition is
+// EPRECONDITION with the current ETag.
+func (v *Vault) updated(ctx context.Context, id string, nb *Bin, err error) (*Bin, error) {
+	switch {
+	case ErrorCode(err) == EPRECONDITION:
 		return nil, v.preconditionFailed(ctx, id)
-	} else if err != nil {
+	case err != nil:
+		v.bins.invalidate(id)
 		return nil, v.notFound(err, opUpdate)
 	}
 	v.bins.put(nb)

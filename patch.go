@@ -22,11 +22,9 @@ func (v *Vault) PatchBin(ctx context.Context, cred Credentials, id string, p Pat
 	if err != nil {
 		return nil, err
 	}
-	q, err := v.quota(ctx, b.AccountID) // the owner's limits, whoever writes
+	q, err := v.writeQuota(ctx, b, versioned)
 	if err != nil {
 		return nil, err
-	} else if versioned && !q.Versioning {
-		return nil, Errorf(EFORBIDDEN, "%s", MsgVersioningOff)
 	}
 	check, err := v.schemaCheck(ctx, b.CollectionID)
 	if err != nil {
@@ -63,14 +61,5 @@ func (v *Vault) PatchBin(ctx context.Context, cred Credentials, id string, p Pat
 			return apply(cur)
 		})
 	}
-	switch {
-	case ErrorCode(err) == EPRECONDITION:
-		return nil, v.preconditionFailed(ctx, id)
-	case err != nil:
-		v.bins.invalidate(id)
-		return nil, v.notFound(err, opUpdate)
-	}
-	v.bins.put(nb)
-	v.publish(nb)
-	return nb, nil
+	return v.updated(ctx, id, nb, err)
 }
